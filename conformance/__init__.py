@@ -1,0 +1,1 @@
+"""Schema conformance suite for PostgreSQL: harness, catalog, contract, rules and oracle."""
