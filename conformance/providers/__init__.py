@@ -1,0 +1,1 @@
+"""Where the PostgreSQL server under test comes from."""

@@ -1,0 +1,1 @@
+"""Static conformance rules over the reflected catalog."""

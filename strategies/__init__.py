@@ -1,0 +1,1 @@
+"""Hypothesis strategies building object graphs of the schema under test."""
