@@ -1,0 +1,1 @@
+"""Findings report plugin (placeholder; the reporting engineer fills it)."""
