@@ -301,10 +301,11 @@ def _type_name(sa_type: Any, server_spelling: str | None) -> str:
 def _foreign_key(table: str, fk: dict, extra: dict) -> ForeignKey:
     opts = fk.get("options") or {}
     name = fk["name"]
-    # The Inspector prints "SET NULL (col)" for a PG15 column list and
-    # omits ON DELETE entirely for NO ACTION; pg_constraint is exact.
+    # The Inspector folds a PG15 column list into "SET NULL (col)" and
+    # leaves ondelete out for NO ACTION; the column list comes from
+    # pg_constraint.confdelsetcols, which it does not expose on its own.
     pg = extra["fks"].get((table, name), {})
-    action = pg.get("on_delete") or _inspector_action(opts.get("ondelete"))
+    action = _inspector_action(opts.get("ondelete"))
     return ForeignKey(
         name=name,
         table=table,
@@ -343,14 +344,9 @@ def _index(table: str, ix: dict) -> Index:
 
 # --- what the Inspector cannot tell: read from pg_catalog ----------------
 
-# ON DELETE as pg_constraint.confdeltype spells it (see the manual,
-# "pg_constraint"); the Inspector's string form folds SET NULL (cols) in.
-_DELTYPE = {"a": NO_ACTION, "r": RESTRICT, "c": CASCADE, "n": SET_NULL,
-            "d": SET_DEFAULT}
-
 # confdelsetcols exists from PostgreSQL 15 on (ON DELETE SET NULL (cols)).
 _FK_SQL = """
-SELECT r.relname, c.conname, c.confdeltype, {setcols} AS setcols
+SELECT r.relname, c.conname, {setcols} AS setcols
 FROM pg_constraint c
 JOIN pg_class r ON r.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = r.relnamespace
@@ -474,11 +470,8 @@ def _catalog_extras(conn: sa.engine.Connection) -> dict[str, Any]:
 
 def _fk_extras(rows: list) -> dict[tuple[str, str], dict]:
     return {
-        (tbl, name): {
-            "on_delete": _DELTYPE.get(deltype),
-            "set_columns": tuple(setcols) if setcols else None,
-        }
-        for tbl, name, deltype, setcols in rows
+        (tbl, name): {"set_columns": tuple(setcols) if setcols else None}
+        for tbl, name, setcols in rows
     }
 
 
