@@ -216,12 +216,12 @@ def _apply_file(conn: psycopg.Connection, path: Path, record: set[int]) -> None:
 def _locate(conn: psycopg.Connection, path: Path, text: str, error: psycopg.Error) -> str:
     diag = error.diag
     message = diag.message_primary or str(error).splitlines()[0]
-    where = f"{diag.sqlstate} " if diag.sqlstate else ""
+    code = f" (SQLSTATE {diag.sqlstate})" if diag.sqlstate else ""
     if diag.statement_position:
         line = text[: int(diag.statement_position) - 1].count("\n") + 1
     else:
         line = _failing_statement_line(conn, text)
-    return f"{path}:{line}: {where}{message}"
+    return f"{path}:{line}: {message}{code}"
 
 
 def _failing_statement_line(conn: psycopg.Connection, text: str) -> int:
@@ -270,7 +270,10 @@ def split_statements(text: str) -> list[tuple[int, str]]:
     return [s for s in statements if s[1].strip(" \n\t;")]
 
 
+LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*)*")
+
+
 def _statement(text: str, start: int, end: int) -> tuple[int, str]:
-    chunk = text[start:end]
-    lead = len(chunk) - len(chunk.lstrip())
-    return text[: start + lead].count("\n") + 1, chunk
+    """The statement and the line of its first token (comments skipped)."""
+    lead = LEADING_NOISE.match(text, start, end).end()
+    return text[:lead].count("\n") + 1, text[start:end]
