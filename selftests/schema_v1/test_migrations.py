@@ -7,6 +7,7 @@ import dataclasses
 import psycopg
 import pytest
 
+from conformance import migrations as runner
 from conformance.catalog import reflect
 
 # Everything a migration can leave in public, in server-printed form, so
@@ -82,9 +83,10 @@ def differences(before: dict, after: dict) -> list[str]:
     return out
 
 
-def run_all(run_migration, url, files) -> None:
-    for path in files:
-        run_migration(url, path)
+def apply_prefix(url: str, migrations, count: int) -> None:
+    """Apply the first ``count`` ups that are not applied yet."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        runner.apply_up(conn, migrations[:count])
 
 
 def test_versions_are_unique_and_ordered(v1_migrations):
@@ -92,6 +94,7 @@ def test_versions_are_unique_and_ordered(v1_migrations):
 
     assert len(versions) >= 2, "fixtures/sql: expected several migrations"
     assert versions == sorted(set(versions)), f"versions: {versions}"
+    assert all(m.down is not None for m in v1_migrations)
 
 
 def test_ups_create_exactly_the_contract_tables(v1_db, v1_contract):
@@ -102,35 +105,32 @@ def test_ups_create_exactly_the_contract_tables(v1_db, v1_contract):
     assert catalog.foreign_objects == ()
 
 
-def test_each_down_undoes_exactly_its_up(
-    empty_db, v1_migrations, run_migration
-):
+def test_each_down_undoes_exactly_its_up(empty_db, v1_migrations, migrate):
     states = [snapshot(empty_db)]
-    for m in v1_migrations:
-        run_migration(empty_db, m.up)
+    for count in range(1, len(v1_migrations) + 1):
+        apply_prefix(empty_db, v1_migrations, count)
         states.append(snapshot(empty_db))
 
     for i in reversed(range(len(v1_migrations))):
-        down = v1_migrations[i].down
-        run_migration(empty_db, down)
+        previous = v1_migrations[i - 1].version if i else 0
+        migrate(empty_db, to=previous)
         diff = differences(states[i], snapshot(empty_db))
-        assert not diff, f"{down.name}: " + "; ".join(diff[:5])
+        name = v1_migrations[i].down.name
+        assert not diff, f"{name}: " + "; ".join(diff[:5])
 
 
-def test_up_down_up_round_trip_gives_identical_catalog(
-    v1_db, v1_migrations, run_migration
-):
+def test_up_down_up_round_trip_gives_identical_catalog(v1_db, migrate):
     first_snapshot, first_catalog = snapshot(v1_db), reflected(v1_db)
 
-    run_all(run_migration, v1_db, [m.down for m in reversed(v1_migrations)])
-    run_all(run_migration, v1_db, [m.up for m in v1_migrations])
+    migrate(v1_db, to=0)
+    migrate(v1_db)
 
     assert differences(first_snapshot, snapshot(v1_db)) == []
     assert reflected(v1_db) == first_catalog
 
 
-def test_all_downs_leave_public_empty(v1_db, v1_migrations, run_migration):
-    run_all(run_migration, v1_db, [m.down for m in reversed(v1_migrations)])
+def test_all_downs_leave_public_empty(v1_db, migrate):
+    migrate(v1_db, to=0)
 
     left = snapshot(v1_db)
 
@@ -139,13 +139,11 @@ def test_all_downs_leave_public_empty(v1_db, v1_migrations, run_migration):
         leftovers)
 
 
-def test_ups_touch_no_other_schema_and_need_no_extension(
-    empty_db, v1_migrations, run_migration
-):
+def test_ups_touch_no_other_schema_and_need_no_extension(empty_db, migrate):
     with psycopg.connect(empty_db) as conn:
         before = conn.execute(OTHER_SCHEMAS_SQL).fetchall()
 
-    run_all(run_migration, empty_db, [m.up for m in v1_migrations])
+    migrate(empty_db)
 
     with psycopg.connect(empty_db) as conn:
         after = conn.execute(OTHER_SCHEMAS_SQL).fetchall()
@@ -154,13 +152,11 @@ def test_ups_touch_no_other_schema_and_need_no_extension(
     assert exts == [("plpgsql",)], f"extensions: {exts}"
 
 
-def test_a_failing_file_leaves_nothing_behind(
-    empty_db, v1_migrations, run_migration
-):
+def test_a_failing_file_leaves_nothing_behind(empty_db, v1_migrations):
     """No file commits on its own: a failure anywhere rolls all of it back."""
-    for m in v1_migrations:
+    for count, m in enumerate(v1_migrations):
         before = snapshot(empty_db)
-        text = m.up.read_text(encoding="utf-8") + "\nSELECT 1/0;\n"
+        text = runner.read_sql(m.up) + "\nSELECT 1/0;\n"
 
         with psycopg.connect(empty_db, autocommit=True) as conn:
             with pytest.raises(psycopg.errors.DivisionByZero):
@@ -169,4 +165,4 @@ def test_a_failing_file_leaves_nothing_behind(
 
         diff = differences(before, snapshot(empty_db))
         assert diff == [], f"{m.up.name} half-applied: {diff[:3]}"
-        run_migration(empty_db, m.up)  # later files need this one
+        apply_prefix(empty_db, v1_migrations, count + 1)
