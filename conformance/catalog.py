@@ -140,7 +140,8 @@ _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", SCHEMA)
 def reflect(source: Any) -> Catalog:
     """Reflect the ``public`` schema of a database into a ``Catalog``.
 
-    ``source`` is a URL (``postgresql://...``), an SQLAlchemy Engine or
+    ``source`` is a URL (``postgresql://...``) or libpq DSN
+    (``host=... dbname=...``), an SQLAlchemy Engine or
     Connection, or a psycopg connection. A psycopg connection is only used
     for its connection parameters: reflection runs on a fresh session, so
     it sees committed state, never the caller's open transaction (wrapping
@@ -159,6 +160,8 @@ def reflect(source: Any) -> Catalog:
 def _engine_for(source: Any) -> tuple[Any, bool]:
     if isinstance(source, (sa.engine.Engine, sa.engine.Connection)):
         return source, False
+    if isinstance(source, str) and "://" not in source:
+        return _engine_from_dsn(source, None), True  # libpq key=value DSN
     if isinstance(source, (str, sa.engine.URL)):
         url = sa.engine.make_url(source)
         url = url.set(drivername="postgresql+psycopg")
@@ -172,9 +175,12 @@ def _engine_for(source: Any) -> tuple[Any, bool]:
 
 
 def _engine_from_psycopg(conn: Any) -> sa.engine.Engine:
+    return _engine_from_dsn(conn.info.dsn, conn.info.password)
+
+
+def _engine_from_dsn(dsn: str, password: str | None) -> sa.engine.Engine:
     import psycopg
 
-    dsn, password = conn.info.dsn, conn.info.password
     extra = {"password": password} if password else {}
     return sa.create_engine(
         "postgresql+psycopg://",
