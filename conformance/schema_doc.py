@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 from conformance.catalog import Catalog, ForeignKey, Table, reflect
+from conformance.contract import Contract, ContractError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "SCHEMA.md"
@@ -35,26 +35,17 @@ _SHORT_TYPES = {
 }
 
 
-def load_contract(path: Path) -> dict:
-    """The contract as plain TOML data (only tables, docs and reasons)."""
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
-
-
-def key_entry(contract: dict, fk: ForeignKey) -> dict:
-    """The contract's entry for one foreign key, or {} when silent."""
-    table = contract.get("tables", {}).get(fk.table, {})
-    return table.get("keys", {}).get(",".join(fk.columns), {})
-
-
-def reason_for(contract: dict, fk: ForeignKey) -> str | None:
-    return key_entry(contract, fk).get("reason") or None
+def load_contract(path: Path, catalog: Catalog) -> Contract:
+    """The contract, checked against the catalog it documents."""
+    contract = Contract.load(path)
+    contract.validate(catalog)
+    return contract
 
 
 # --- rendering ------------------------------------------------------------
 
 
-def render(catalog: Catalog, contract: dict) -> str:
+def render(catalog: Catalog, contract: Contract) -> str:
     """The whole document; equal inputs give byte-equal output."""
     parts = [
         _header(),
@@ -77,17 +68,16 @@ def _header() -> str:
     )
 
 
-def _tables_section(catalog: Catalog, contract: dict) -> str:
+def _tables_section(catalog: Catalog, contract: Contract) -> str:
     lines = [
         "## Tables\n",
         "| table | soft delete | what it holds |",
         "|---|---|---|",
     ]
-    docs = contract.get("tables", {})
     for name in sorted(catalog.tables):
-        entry = docs.get(name, {})
-        soft = "yes" if entry.get("soft_delete") else "no"
-        doc = _cell(entry.get("doc", ""))
+        soft = "yes" if contract.is_soft_delete(catalog.tables[name]) else "no"
+        entry = contract.table(name)
+        doc = _cell(entry.doc or "") if entry else ""
         lines.append(f"| `{name}` | {soft} | {doc} |")
     return "\n".join(lines) + "\n"
 
@@ -134,14 +124,14 @@ def _relationship(catalog: Catalog, fk: ForeignKey) -> str:
     return f'{fk.ref_table} {parent_end}--o{{ {fk.table} : "{label}"'
 
 
-def _keys_section(catalog: Catalog, contract: dict) -> str:
+def _keys_section(catalog: Catalog, contract: Contract) -> str:
     lines = [
         "## Foreign keys and what deleting the referenced row does\n",
         "| table | columns | references | ON DELETE | why |",
         "|---|---|---|---|---|",
     ]
     for fk in _sorted_keys(catalog):
-        reason = _cell(reason_for(contract, fk) or NO_REASON)
+        reason = _cell(contract.reason_for(fk) or NO_REASON)
         lines.append(
             f"| `{fk.table}` | `{', '.join(fk.columns)}` "
             f"| `{fk.ref_table}` | {_action(fk)} | {reason} |"
@@ -185,7 +175,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    text = render(reflect(args.url), load_contract(args.contract))
+    catalog = reflect(args.url)
+    try:
+        contract = load_contract(args.contract, catalog)
+    except ContractError as error:
+        print(f"schema_doc: {error}", file=sys.stderr)
+        return 2
+    text = render(catalog, contract)
     if not args.check:
         args.out.write_text(text, encoding="utf-8")
         print(f"schema_doc: wrote {args.out}")

@@ -12,9 +12,10 @@ from conformance.catalog import reflect
 
 
 def test_committed_schema_doc_is_current(v1_db):
-    rendered = schema_doc.render(
-        reflect(v1_db), schema_doc.load_contract(schema_doc.DEFAULT_CONTRACT)
-    )
+    catalog = reflect(v1_db)
+    contract = schema_doc.load_contract(schema_doc.DEFAULT_CONTRACT, catalog)
+
+    rendered = schema_doc.render(catalog, contract)
 
     committed = schema_doc.DEFAULT_OUT.read_text(encoding="utf-8")
 
@@ -50,6 +51,24 @@ def test_check_flag_fails_on_a_stale_file(v1_db, tmp_path):
     assert "is stale" in check.stderr
     assert write.returncode == 0
     assert recheck.returncode == 0, recheck.stderr
+
+
+def test_a_contract_naming_a_missing_key_is_refused(v1_db, tmp_path):
+    contract = tmp_path / "contract.toml"
+    contract.write_text(
+        schema_doc.DEFAULT_CONTRACT.read_text(encoding="utf-8")
+        + '\n[tables.users.keys.manager_id]\nreason = "none"\n',
+        encoding="utf-8",
+    )
+    cmd = [sys.executable, "-m", "conformance.schema_doc", "--url", v1_db,
+           "--contract", str(contract), "--out", str(tmp_path / "S.md")]
+
+    done = subprocess.run(cmd, capture_output=True, text=True)
+
+    assert done.returncode == 2
+    assert "tables.users.keys.manager_id" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "S.md").exists()
 
 
 @pytest.mark.parametrize(
