@@ -89,9 +89,13 @@ class Contract:
         references: dict[str, str],
         tables: dict[str, TableContract],
         exceptions: tuple[ContractException, ...],
+        roots_stated: bool = False,
     ) -> None:
         self.path = path
         self.roots = roots
+        # Default roots ("users") are a convention: a schema without them
+        # is not an error, a contract that names a missing root is.
+        self.roots_stated = roots_stated
         self.references = {**DEFAULT_REFERENCES, **references}
         self.table_contracts = tables
         self.exceptions = exceptions
@@ -206,6 +210,7 @@ class _Loader:
         return Contract(
             path=self.label,
             roots=self._roots(data.get("roots", list(DEFAULT_ROOTS))),
+            roots_stated="roots" in data,
             references=self._references(data.get("references", {})),
             tables=self._tables(data.get("tables", {})),
             exceptions=self._exceptions(data.get("exceptions", [])),
@@ -337,7 +342,8 @@ class _Validator:
 
     def run(self) -> None:
         for i, root in enumerate(self.contract.roots):
-            self._table_exists(f"roots[{i}]", root)
+            if self.contract.roots_stated:
+                self._table_exists(f"roots[{i}]", root)
         explicit = {k: v for k, v in self.contract.references.items()
                     if k not in DEFAULT_REFERENCES
                     or v != DEFAULT_REFERENCES[k]}
