@@ -1,0 +1,144 @@
+"""What one cascade example does against the server, shared by the
+properties and bench/cascade.py: insert a graph, run a delete or update
+in a savepoint, predict it with the oracle, and explain any difference.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from conformance import graph as g
+from conformance.catalog import Catalog, CheckConstraint, ForeignKey
+from conformance.oracle import DELETED, FAILS, Outcome, predict
+
+_IMMEDIATE = sql.SQL("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def action_of(contract):
+    """The contract's action where it states one, else the catalog's."""
+
+    def action(fk: ForeignKey) -> str:
+        return contract.expected_action(fk) or fk.on_delete
+
+    return action
+
+
+def server_check(conn: psycopg.Connection):
+    """The oracle's CHECK evaluator: the server evaluates the expression
+    over the predicted row, in a savepoint, and nothing is written."""
+    cache: dict = {}
+
+    def check(table: str, constraint: CheckConstraint, row: dict):
+        key = (table, constraint.name, json.dumps(row, sort_keys=True))
+        if key not in cache:
+            cache[key] = _evaluate(conn, table, constraint, row)
+        return cache[key]
+
+    return check
+
+
+def _evaluate(conn, table: str, constraint: CheckConstraint, row: dict):
+    query = sql.SQL(
+        "SELECT ({}) FROM jsonb_populate_record(NULL::{}, %s) AS t"
+    ).format(sql.SQL(constraint.expression), sql.Identifier(table))
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(query, [Jsonb(row)])
+        return cur.fetchone()[0]
+
+
+def attempt(conn: psycopg.Connection, statement: sql.Composable):
+    """Run ``statement`` in a savepoint; the error it raised, or None.
+
+    Deferred checks are forced at the end so they count against it.
+    """
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(statement)
+            cur.execute(_IMMEDIATE)
+    except psycopg.errors.IntegrityError as error:
+        return error
+    return None
+
+
+@dataclass
+class Step:
+    """One delete (or update) and what came of it."""
+
+    table: str
+    key: g.Key
+    statement: sql.Composable
+    outcome: Outcome | None
+    error: psycopg.Error | None
+    before: g.State
+    after: g.State
+    problems: list[str] = field(default_factory=list)
+
+
+def delete_row(conn, catalog: Catalog, contract, table: str, key: g.Key,
+               *, before: g.State | None = None) -> Step:
+    before = before if before is not None else g.snapshot(conn, catalog)
+    target = g.text_key(key)
+    outcome = predict(before, catalog, table, target,
+                      action_of=action_of(contract),
+                      check=server_check(conn))
+    statement = g.delete_statement(catalog.tables[table], key)
+    error = attempt(conn, statement)
+    after = g.snapshot(conn, catalog)
+    step = Step(table, target, statement, outcome, error, before, after)
+    step.problems = judge(step)
+    return step
+
+
+def judge(step: Step) -> list[str]:
+    """Differences between prediction and server, one line each."""
+    outcome, error = step.outcome, step.error
+    if outcome.verdict not in (DELETED, FAILS):
+        return [f"schema defect: the outcome is {outcome.summary()}"]
+    if outcome.verdict == FAILS and error is None:
+        return [f"the delete succeeded; predicted {outcome.summary()}"] + \
+            g.diff_states(step.before, step.after)
+    if outcome.verdict == DELETED and error is not None:
+        return [f"the delete failed with {describe(error)}; "
+                f"predicted {outcome.summary()}"]
+    if outcome.verdict == FAILS:
+        return _failure_matches(outcome, error)
+    return g.diff_states(outcome.expected(step.before), step.after)
+
+
+def _failure_matches(outcome: Outcome, error: psycopg.Error) -> list[str]:
+    diag = error.diag
+    for v in outcome.violations:
+        same_kind = v.sqlstate == error.sqlstate
+        same_object = (v.constraint == diag.constraint_name
+                       if v.constraint else v.column == diag.column_name)
+        if same_kind and same_object and v.table == diag.table_name:
+            return []
+    return [f"the delete failed with {describe(error)}; predicted "
+            f"{outcome.summary()}"]
+
+
+def describe(error: psycopg.Error) -> str:
+    diag = error.diag
+    what = diag.constraint_name or diag.column_name or "?"
+    return f"SQLSTATE {error.sqlstate} on {diag.table_name}.{what}"
+
+
+def report(conn, graph: g.Graph, catalog: Catalog, steps: list[Step],
+           problems: list[str]) -> str:
+    """The assertion message: the replayable script, then the differences."""
+    script = g.render_script(conn, graph, catalog,
+                             [s.statement for s in steps])
+    summary = [f"predicted: {s.outcome.summary()}" for s in steps
+               if s.outcome is not None]
+    return "\n".join([
+        "-- replay on a fresh database of this schema (psql):",
+        script,
+        "-- " + "\n-- ".join(summary) if summary else "",
+        "-- differences (actual vs predicted):",
+        *problems,
+    ])
