@@ -119,13 +119,15 @@ def _create_user(name: str) -> None:
 def can_execute(user: str, bindir: Path) -> bool:
     paths = [str(bindir / name) for name in BINARIES]
     test = ["test", "-x", paths[0], "-a", "-x", paths[1], "-a", "-x", paths[2]]
-    done = subprocess.run(["runuser", "-u", user, "--", *test], check=False)
+    done = subprocess.run(["runuser", "-u", user, "--", *test], cwd="/", check=False)
     return done.returncode == 0
 
 
 def _write_wrapper(tmp: Path, user: str, pg_ctl: Path) -> Path:
     wrapper = tmp / "pg_ctl"
-    wrapper.write_text(f'#!/bin/sh\nexec runuser -u {user} -- "{pg_ctl}" "$@"\n')
+    # cd /: the caller's directory may be private to root (pg_ctl warns).
+    script = f'#!/bin/sh\ncd /\nexec runuser -u {user} -- "{pg_ctl}" "$@"\n'
+    wrapper.write_text(script)
     wrapper.chmod(0o755)
     return wrapper
 

@@ -31,7 +31,6 @@ markers =
 """
 
 SCHEMA_TEST = """\
-import os
 from conformance.plugin import database_url_for
 
 
@@ -42,6 +41,19 @@ def test_template_has_table(db):
 
 def test_url_at_collection(pytestconfig, database_url):
     assert database_url_for(pytestconfig) == database_url
+"""
+
+CONFTEST = """\
+import os
+
+import pytest
+
+pytest_plugins = ["conformance.plugin"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def note_url(database_url):
+    # Each process that runs tests writes its database URL once.
     out = os.environ.get("SELFTEST_URLS")
     if out:
         with open(out, "a") as fh:
@@ -90,8 +102,9 @@ class Run:
 
 
 def write_project(root: Path) -> Path:
+    root.mkdir()
     (root / "pytest.ini").write_text(INI)
-    (root / "conftest.py").write_text('pytest_plugins = ["conformance.plugin"]\n')
+    (root / "conftest.py").write_text(CONFTEST)
     sql = root / "sql"
     sql.mkdir()
     (sql / "000001_items.up.sql").write_text(
@@ -150,7 +163,12 @@ class Project:
         )
 
     def leftovers(self) -> list[str]:
-        found = [f"file {p}" for p in self.tmpdir.iterdir()]
+        # pytest-of-<user> is pytest's own base temp, not the suite's.
+        found = [
+            f"file {p}"
+            for p in self.tmpdir.iterdir()
+            if not p.name.startswith("pytest-of-")
+        ]
         return found + [f"process {p}" for p in processes_naming(self.tmpdir)]
 
 
@@ -180,6 +198,12 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError(f"{path} never appeared")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def wait_for_file():
+    """``wait_for_file(path, proc)``: block until a test of the run wrote it."""
+    return wait_for
 
 
 @pytest.fixture
