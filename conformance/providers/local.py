@@ -145,8 +145,21 @@ def make_run_dir(user: str | None) -> Path:
     return tmp
 
 
+class ThrowawayExecutor(PostgreSQLExecutor):
+    """``PostgreSQLExecutor`` whose initdb skips the final fsync.
+
+    A throwaway cluster gains nothing from it and it is about a third of
+    initdb's time here. Overrides a private hook of pytest-postgresql 10;
+    if that hook goes away, initdb simply syncs again.
+    """
+
+    def _build_initdb_command(self, initdb_options, pgdata=None):
+        options = [*initdb_options, "--no-sync", "--encoding=UTF8"]
+        return super()._build_initdb_command(options, pgdata=pgdata)
+
+
 def _executor(pg_ctl: Path, run: Path, port: int) -> PostgreSQLExecutor:
-    return PostgreSQLExecutor(
+    return ThrowawayExecutor(
         executable=str(pg_ctl),
         host="127.0.0.1",
         port=port,
