@@ -120,6 +120,11 @@ class Catalog:
     foreign_objects: tuple[ForeignObject, ...] = ()
     extensions: tuple[str, ...] = field(default=())
 
+    def __repr__(self) -> str:
+        # Short: pytest prints fixture values beside every failing test.
+        return (f"<Catalog PostgreSQL {self.server_version.split()[0]}, "
+                f"{len(self.tables)} tables>")
+
     @property
     def foreign_keys(self) -> tuple[ForeignKey, ...]:
         return tuple(fk for t in self.tables.values() for fk in t.foreign_keys)

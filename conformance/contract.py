@@ -101,6 +101,9 @@ class Contract:
         self.exceptions = exceptions
         self.catalog: Catalog | None = None
 
+    def __repr__(self) -> str:
+        return f"<Contract {self.path or 'conventions only'}>"
+
     @classmethod
     def conventions_only(cls) -> Contract:
         return cls(None, DEFAULT_ROOTS, {}, {}, ())

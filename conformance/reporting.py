@@ -123,6 +123,9 @@ class RuleCase:
     subject: Any
     label: str
 
+    def __repr__(self) -> str:
+        return f"<RuleCase {self.id}>"
+
     @property
     def id(self) -> str:
         if self.rule.scope == "schema":
