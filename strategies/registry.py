@@ -73,3 +73,11 @@ def _caller_file() -> str:
             except ValueError:
                 return str(path)
     return ENTRIES_FILE
+
+
+def guard_message(table: str) -> str:
+    """What test strategy-registered says about a table with no entry."""
+    return (f"table {table} is in the contract but has no strategy entry; "
+            f"add register({table!r}) to {ENTRIES_FILE} (the catalog-derived "
+            "default is its starting point; override only what it cannot "
+            "satisfy)")

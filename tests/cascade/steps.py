@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from conformance import graph as g
 from conformance.catalog import Catalog, CheckConstraint, ForeignKey
+from conformance.findings import Finding
 from conformance.oracle import DELETED, FAILS, Outcome, predict
 
 _IMMEDIATE = sql.SQL("SET CONSTRAINTS ALL IMMEDIATE")
@@ -128,17 +129,79 @@ def describe(error: psycopg.Error) -> str:
     return f"SQLSTATE {error.sqlstate} on {diag.table_name}.{what}"
 
 
-def report(conn, graph: g.Graph, catalog: Catalog, steps: list[Step],
-           problems: list[str]) -> str:
-    """The assertion message: the replayable script, then the differences."""
-    script = g.render_script(conn, graph, catalog,
-                             [s.statement for s in steps])
-    summary = [f"predicted: {s.outcome.summary()}" for s in steps
-               if s.outcome is not None]
+def report(conn, graph: g.Graph, catalog: Catalog, statements,
+           problems: list[str], outcomes=()) -> str:
+    """The assertion message: first problem, replayable script, the rest.
+
+    The first line doubles as the finding's ``actual``.
+    """
+    script = g.render_script(conn, graph, catalog, statements)
+    predicted = [f"-- predicted: {o.summary()}" for o in outcomes]
     return "\n".join([
-        "-- replay on a fresh database of this schema (psql):",
+        problems[0] if problems else "no problem",
+        "-- replay on a fresh database of this schema (psql -f):",
         script,
-        "-- " + "\n-- ".join(summary) if summary else "",
+        *predicted,
         "-- differences (actual vs predicted):",
         *problems,
     ])
+
+
+def holds(prop, record_findings, rule: str, table: str | None,
+          expected: str) -> None:
+    """Run a Hypothesis property; a failure becomes a finding, then fails."""
+    try:
+        prop()
+    except AssertionError as error:
+        first = str(error).splitlines()[0] if str(error) else "failed"
+        record_findings([Finding(
+            rule, table, None, expected, first[:300],
+            "replay the script printed in the test output with psql",
+        )])
+        raise
+
+
+# --- which tables a property runs over -----------------------------------
+
+
+def over(kind: str):
+    """Run a test once per table of ``kind`` (CONTRACT_TABLE_SETS)."""
+
+    def mark(test):
+        test.cascade_tables = kind
+        return test
+
+    return mark
+
+
+def _all(catalog, contract):
+    return sorted(catalog.tables)
+
+
+def _soft_delete(catalog, contract):
+    return [t for t in sorted(catalog.tables)
+            if contract.is_soft_delete(t)
+            and "deleted_at" in catalog.tables[t].columns]
+
+
+def _soft_unique(catalog, contract):
+    return [t for t in _soft_delete(catalog, contract)
+            if live_keys(catalog.tables[t])]
+
+
+def _registered(catalog, contract):
+    return sorted(set(catalog.tables) | set(contract.tables))
+
+
+CONTRACT_TABLE_SETS = {
+    "all": _all,
+    "soft_delete": _soft_delete,
+    "soft_unique": _soft_unique,
+    "registered": _registered,
+}
+
+
+def live_keys(table):
+    """Unique indexes that hold among live rows only."""
+    return [ix for ix in table.indexes
+            if ix.unique and ix.where and "deleted_at" in ix.where]

@@ -1,0 +1,40 @@
+"""Every table of the contract has a strategy entry, and every table's
+entry (or catalog-derived default) can actually draw rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.findings import Finding
+from steps import over
+from strategies.columns import StrategyError
+from strategies.graphs import plan_for
+from strategies.registry import guard_message, registry
+
+
+@over("registered")
+@pytest.mark.rule("strategy-registered")
+def test_strategy_registered(table, catalog, contract, record_findings):
+    problems = []
+    if table in contract.tables and table not in registry:
+        problems.append(guard_message(table))
+    try:
+        plan_for(catalog, [table] + _parents(catalog, table))
+    except StrategyError as error:
+        problems.append(str(error))
+
+    record_findings(
+        Finding("strategy-registered", table, None, "a strategy entry",
+                p, "see strategies/registry.py") for p in problems
+    )
+    assert not problems, "\n".join(problems)
+
+
+def _parents(catalog, table: str) -> list[str]:
+    found, todo = set(), [table]
+    while todo:
+        for fk in catalog.tables[todo.pop()].foreign_keys:
+            if fk.ref_table not in found and fk.ref_table != table:
+                found.add(fk.ref_table)
+                todo.append(fk.ref_table)
+    return sorted(found)
