@@ -186,9 +186,11 @@ def key_predicate(table: Table, key: Key) -> sql.Composed:
 
 
 def insert(conn, graph: Graph, catalog: Catalog) -> None:
-    with conn.cursor() as cur:
-        for statement in insertion_plan(graph, catalog):
-            cur.execute(statement)
+    """Run the plan as one multi-statement string: one round trip."""
+    plan = insertion_plan(graph, catalog)
+    if plan:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL(";\n").join(plan))
 
 
 # --- actions and scripts ----------------------------------------------------

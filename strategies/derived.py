@@ -44,13 +44,16 @@ class TablePlan:
     checks: list[tuple[str, Node]] = field(default_factory=list)
     unique: list[UniqueKey] = field(default_factory=list)
     suffixed: list[str] = field(default_factory=list)
+    serial_keys: list[str] = field(default_factory=list)
+    position: int = 0  # the table's place in the insertion order
 
     @property
     def name(self) -> str:
         return self.table.name
 
 
-def table_plan(table: Table, entry: Entry, late: set[str]) -> TablePlan:
+def table_plan(table: Table, entry: Entry, late: set[str],
+               position: int = 0) -> TablePlan:
     fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
     parsed = _checks(table, entry)
     domains = {c: _domain(parsed, c) for c in table.columns}
@@ -69,6 +72,8 @@ def table_plan(table: Table, entry: Entry, late: set[str]) -> TablePlan:
         checks=parsed,
         unique=unique,
         suffixed=_suffixed(table, entry, unique, domains, fk_columns),
+        serial_keys=_serial_keys(table, entry, fk_columns),
+        position=position,
     )
 
 
@@ -78,11 +83,24 @@ def _column_values(table: Table, column: Column, entry: Entry,
         override = entry.columns[column.name]
         return st.just(DEFAULT) if override is DEFAULT else override
     if column.name in table.primary_key:
+        if column.type in _SERIAL_TYPES:
+            return st.just(None)  # numbered per row, see _serial_keys
         return values_for(table.name, column, domain)
     if column.default is not None or column.identity:
         return st.just(DEFAULT)
     values = values_for(table.name, column, domain)
     return st.none() | values if column.nullable else values
+
+
+# Primary keys are not drawn: a graph numbers its rows, which makes keys
+# unique without a draw or a rejected row, and a shrunk script readable.
+_SERIAL_TYPES = ("uuid", "smallint", "integer", "bigint", "text")
+
+
+def _serial_keys(table: Table, entry: Entry, fk_columns) -> list[str]:
+    return [c for c in table.primary_key
+            if c not in entry.columns and c not in fk_columns
+            and table.columns[c].type in _SERIAL_TYPES]
 
 
 def _checks(table: Table, entry: Entry) -> list[tuple[str, Node]]:

@@ -10,6 +10,7 @@ Nullable keys are sometimes NULL. Graphs stay small (tens of rows): the
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -53,7 +54,8 @@ def plan_for(catalog: Catalog, tables: Iterable[str] | None = None) -> Plan:
     if cache_key not in _PLANS:
         order, late = insertion_order(catalog, names)
         plans = tuple(
-            table_plan(catalog.tables[n], entry_for(n), late) for n in order
+            table_plan(catalog.tables[n], entry_for(n), late, i + 1)
+            for i, n in enumerate(order)
         )
         _PLANS[cache_key] = Plan(catalog, plans)
     return _PLANS[cache_key]
@@ -89,9 +91,11 @@ class _Drawing:
 
     def add_row(self, draw, plan: TablePlan) -> None:
         row = dict(draw(plan.values))
+        serial = next(self.serial)
+        for column in plan.serial_keys:
+            row[column] = _serial_value(plan, column, serial)
         for column in plan.suffixed:
-            row[column] = _suffix(plan.table, column, row[column],
-                                  next(self.serial))
+            row[column] = _suffix(plan.table, column, row[column], serial)
         own_key = tuple(row[c] for c in plan.table.primary_key)
         for fk in plan.fks:
             if not self._reference(draw, plan.table, fk, row, own_key):
@@ -107,10 +111,7 @@ class _Drawing:
         targets = self._targets(fk, own_key if required else None)
         if required and not targets:
             return False
-        options = st.sampled_from(targets) if targets else st.none()
-        if targets and not required:
-            options = st.none() | options
-        chosen = draw(options)
+        chosen = _pick(draw, targets, nullable=not required)
         values = chosen if chosen is not None else (None,) * len(fk.columns)
         row.update(zip(fk.columns, values))
         return True
@@ -146,9 +147,37 @@ class _Drawing:
             if not targets:
                 continue
             for row in self.graph.rows.get(plan.name, {}).values():
-                chosen = draw(st.none() | st.sampled_from(targets))
+                chosen = _pick(draw, targets, nullable=True)
                 if chosen is not None:
                     row.update(zip(fk.columns, chosen))
+
+
+def _pick(draw, targets: list, *, nullable: bool):
+    """One target, or None; shrinks towards None, then the first target.
+
+    An index drawn from a cached integers() strategy costs one choice;
+    a fresh sampled_from() per row would cost a strategy per draw.
+    """
+    if not targets:
+        return None
+    if nullable:
+        index = draw(st.integers(0, len(targets)))
+        return targets[index - 1] if index else None
+    return targets[draw(st.integers(0, len(targets) - 1))]
+
+
+def _serial_value(plan: TablePlan, column: str, serial: int):
+    """A primary key value unique in the graph, without a draw.
+
+    Readable in a shrunk script: 00000000-0000-0000-0007-000000000012 is
+    row 12 of the graph, in the seventh table of the plan.
+    """
+    kind = plan.table.columns[column].type
+    if kind == "uuid":
+        return uuid.UUID(int=(plan.position << 64) | serial)
+    if kind in ("smallint", "integer", "bigint"):
+        return serial
+    return f"{plan.name}-{serial}"
 
 
 def _unique_value(key, row: Row):
