@@ -73,6 +73,8 @@ CASES = [
     Case("pk-default", "no default", pk(default=""), (("t", "id"),)),
     Case("pk-default", "identity",
          pk("bigint", "GENERATED ALWAYS AS IDENTITY"), (("t", "id"),)),
+    Case("pk-default", "cast to text",
+         pk("text", "DEFAULT gen_random_uuid()::text"), (("t", "id"),)),
     Case("pk-default", "clean", pk(), ()),
     Case("no-sequence", "serial",
          "CREATE TABLE t (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
