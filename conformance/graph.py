@@ -9,6 +9,7 @@ the database back for comparison with the oracle's prediction.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -163,6 +164,8 @@ def _value(table: Table, column: str, value: Any) -> sql.Composable:
         return sql.SQL("DEFAULT")
     if value is not None and "json" in table.columns[column].type:
         value = Jsonb(value)
+    if isinstance(value, uuid.UUID):
+        value = str(value)  # dashed, as psql prints it
     # An explicit cast keeps the script's meaning when pasted into psql.
     cast = sql.SQL(table.columns[column].type)
     return sql.SQL("{}::{}").format(sql.Literal(value), cast)
@@ -213,17 +216,22 @@ def update_statement(table: Table, key: Key, values: Row) -> sql.Composed:
 
 
 def render_script(
-    conn, graph: Graph, catalog: Catalog, actions: Iterable[sql.Composable]
+    conn, graph: Graph, catalog: Catalog, actions: Iterable[sql.Composable],
+    *, anti_joins: bool = False,
 ) -> str:
     """The graph and the actions as a psql script, inside one transaction.
 
     Pasted into psql on a fresh database of the same schema it replays
-    the example; the final ROLLBACK leaves that database as it was.
+    the example (``\\set ON_ERROR_STOP`` off, the default, lets it run on
+    past a failing action); the final ROLLBACK leaves that database as it
+    was. With ``anti_joins`` it ends by listing dangling references.
     """
     lines = ["BEGIN;"]
     lines += [s.as_string(conn) + ";" for s in insertion_plan(graph, catalog)]
     lines += [a.as_string(conn) + ";" for a in actions]
-    lines += [dangling_query(catalog).as_string(conn) + ";", "ROLLBACK;"]
+    if anti_joins:
+        lines.append(dangling_query(catalog).as_string(conn) + ";")
+    lines.append("ROLLBACK;")
     return "\n".join(lines)
 
 

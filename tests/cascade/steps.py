@@ -130,12 +130,13 @@ def describe(error: psycopg.Error) -> str:
 
 
 def report(conn, graph: g.Graph, catalog: Catalog, statements,
-           problems: list[str], outcomes=()) -> str:
+           problems: list[str], outcomes=(), *, anti_joins=False) -> str:
     """The assertion message: first problem, replayable script, the rest.
 
     The first line doubles as the finding's ``actual``.
     """
-    script = g.render_script(conn, graph, catalog, statements)
+    script = g.render_script(conn, graph, catalog, statements,
+                             anti_joins=anti_joins)
     predicted = [f"-- predicted: {o.summary()}" for o in outcomes]
     return "\n".join([
         problems[0] if problems else "no problem",

@@ -59,7 +59,8 @@ def test_no_dangling(catalog, contract, db_connection, record_findings):
                 problems += [f"after deleting {table}{list(key)}: {n} "
                              f"{name} row(s) point at nothing"
                              for name, n in g.dangling(conn, catalog).items()]
-            message = report(conn, graph, catalog, statements, problems)
+            message = report(conn, graph, catalog, statements, problems,
+                             anti_joins=True)
 
         assert not problems, message
 
