@@ -48,9 +48,9 @@ def _default_action(kind: str) -> str:
       "ON DELETE CASCADE", CONSTRAINTS, "foreign_key")
 def fk_ownership_cascade(fk: ForeignKey, catalog: Catalog,
                          contract: Contract):
-    # NO ACTION is fk-explicit-action's finding; one defect, one finding.
-    if contract.kind_for(fk) != OWNERSHIP or fk.on_delete in (CASCADE,
-                                                              NO_ACTION):
+    # NO ACTION fails this rule too: an implicit action is no CASCADE, and
+    # fk-explicit-action says the action is missing, this one which it is.
+    if contract.kind_for(fk) != OWNERSHIP or fk.on_delete == CASCADE:
         return []
     return [_finding(
         "fk-ownership-cascade", fk, "ON DELETE CASCADE (ownership)",
@@ -65,7 +65,7 @@ def fk_ownership_cascade(fk: ForeignKey, catalog: Catalog,
       CONSTRAINTS, "foreign_key")
 def fk_reference_action(fk: ForeignKey, catalog: Catalog,
                         contract: Contract):
-    if contract.kind_for(fk) != REFERENCE or fk.on_delete == NO_ACTION:
+    if contract.kind_for(fk) != REFERENCE:
         return []
     stated = contract.expected_action(fk)
     allowed = (stated,) if stated else (SET_NULL, RESTRICT)

@@ -46,6 +46,8 @@ def expected_findings() -> set[tuple[str, str, str]]:
     expected.add(("soft-delete-column", "playlist_tracks", "deleted_at"))
     for table, column in NO_ON_DELETE:
         expected.add(("fk-explicit-action", table, column))
+        # NOT NULL, so ownership by convention: CASCADE is what it lacks.
+        expected.add(("fk-ownership-cascade", table, column))
         expected.add(("deletion-reach", table, column))
     return expected
 
