@@ -61,6 +61,11 @@ def plan_for(catalog: Catalog, tables: Iterable[str] | None = None) -> Plan:
     return _PLANS[cache_key]
 
 
+def forget_plans() -> None:
+    """Drop cached plans (after the registry changed, in tests)."""
+    _PLANS.clear()
+
+
 def graphs(catalog: Catalog, *, focus: str | None = None,
            tables: Iterable[str] | None = None) -> st.SearchStrategy[Graph]:
     """Object graphs of ``catalog``; with ``focus``, one row of it at least."""

@@ -56,6 +56,7 @@ def entry_for(table: str) -> Entry:
 
 
 def unregistered(tables) -> list[str]:
+    """The tables, of those given, that have no entry."""
     return [t for t in tables if t not in registry]
 
 

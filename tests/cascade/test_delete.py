@@ -56,8 +56,9 @@ def test_no_dangling(catalog, contract, db_connection, record_findings):
                 statement = g.delete_statement(catalog.tables[table], key)
                 statements.append(statement)
                 attempt(conn, statement)
-                problems += [f"after deleting {table}{list(key)}: {n} "
-                             f"{name} row(s) point at nothing"
+                label = f"{table}{list(g.text_key(key))}"
+                problems += [f"after deleting {label}: {n} {name} row(s) "
+                             "point at nothing"
                              for name, n in g.dangling(conn, catalog).items()]
             message = report(conn, graph, catalog, statements, problems,
                              anti_joins=True)
