@@ -137,10 +137,17 @@ def _defer_check(table: Table, fk: ForeignKey) -> None:
 
 
 def _inserts(table: Table, rows: list[Row]) -> list[sql.Composed]:
-    groups: dict[tuple[str, ...], list[Row]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row), []).append(row)
-    return [_insert(table, cols, grp) for cols, grp in groups.items()]
+    """One INSERT for all the table's rows, columns in table order.
+
+    A column some row leaves out is DEFAULT there; one statement is what
+    lets rows reference each other (checked at its end).
+    """
+    if not rows:
+        return []
+    present = set().union(*rows)
+    columns = tuple(c for c in table.columns if c in present)
+    filled = [{c: row.get(c, DEFAULT) for c in columns} for row in rows]
+    return [_insert(table, columns, filled)]
 
 
 def _insert(table: Table, cols: tuple[str, ...], rows: list[Row]):

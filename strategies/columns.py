@@ -89,7 +89,7 @@ _CHARS = st.characters(codec="utf-8", exclude_characters="\x00")
 @builds("text", "character varying", "varchar", "citext", "character",
         "bpchar", "name")
 def _text(column, domain, mods):
-    limit = mods[0] if mods else 24
+    limit = mods[0] if mods else 12
     high = min(limit, domain.max_length or limit)
     low = min(domain.min_length, high)
     if column.type.startswith("character(") or column.type == "bpchar":

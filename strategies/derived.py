@@ -3,8 +3,9 @@
 It reads column types and nullability, foreign keys, CHECK constraints of
 simple forms and unique constraints and indexes, and yields a ``TablePlan``
 the graph strategy draws rows with. Columns with a server default are left
-to the server unless an entry overrides them; primary keys are always
-drawn, so references are known before insertion.
+to the server unless an entry overrides them; nullable columns nothing
+constrains stay NULL; primary keys are numbered per graph, so references
+are known before insertion.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.catalog import Catalog, Column, ForeignKey, Table
+from conformance.contract import SOFT_DELETE_COLUMN
 from conformance.graph import DEFAULT
 from strategies import checks
 from strategies.checks import Domain, Node, UnknownCheck
@@ -38,7 +40,8 @@ class UniqueKey:
 class TablePlan:
     table: Table
     entry: Entry
-    values: st.SearchStrategy  # dict of the columns drawn or DEFAULT
+    values: st.SearchStrategy  # dict of the columns drawn
+    constants: dict = field(default_factory=dict)  # DEFAULT, NULL, keys
     fks: list[ForeignKey] = field(default_factory=list)
     late_fks: list[ForeignKey] = field(default_factory=list)
     checks: list[tuple[str, Node]] = field(default_factory=list)
@@ -57,16 +60,23 @@ def table_plan(table: Table, entry: Entry, late: set[str],
     fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
     parsed = _checks(table, entry)
     domains = {c: _domain(parsed, c) for c in table.columns}
+    unique = _unique_keys(table)
+    wanted = _constrained(table, parsed, unique)
     values = {
-        name: _column_values(table, column, entry, domains[name])
+        name: _column_values(table, column, entry, domains[name],
+                             name in wanted)
         for name, column in table.columns.items()
         if name not in fk_columns and not column.generated
     }
-    unique = _unique_keys(table)
+    # A constant costs a span per row when drawn; merge it in instead.
+    constants = {n: v.value for n, v in values.items()
+                 if isinstance(v, _Fixed)}
+    drawn = {n: v for n, v in values.items() if n not in constants}
     return TablePlan(
         table=table,
         entry=entry,
-        values=st.fixed_dictionaries(values),
+        values=st.fixed_dictionaries(drawn),
+        constants=constants,
         fks=[fk for fk in table.foreign_keys if fk.name not in late],
         late_fks=[fk for fk in table.foreign_keys if fk.name in late],
         checks=parsed,
@@ -77,19 +87,45 @@ def table_plan(table: Table, entry: Entry, late: set[str],
     )
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """A column value known without drawing (DEFAULT, NULL, numbered)."""
+
+    value: Any
+
+
+_NULL = _Fixed(None)
+
+
 def _column_values(table: Table, column: Column, entry: Entry,
-                   domain: Domain) -> Any:
+                   domain: Domain, constrained: bool) -> Any:
     if column.name in entry.columns:
         override = entry.columns[column.name]
-        return st.just(DEFAULT) if override is DEFAULT else override
+        return _Fixed(DEFAULT) if override is DEFAULT else override
     if column.name in table.primary_key:
         if column.type in _SERIAL_TYPES:
-            return st.just(None)  # numbered per row, see _serial_keys
+            return _NULL  # numbered per row, see _serial_keys
         return values_for(table.name, column, domain)
     if column.default is not None or column.identity:
-        return st.just(DEFAULT)
+        return _Fixed(DEFAULT)
+    if column.nullable and not constrained:
+        # Free nullable columns (bio, last_login_at) cannot change what a
+        # delete does; drawing them would double a graph's cost.
+        return _NULL
     values = values_for(table.name, column, domain)
     return st.none() | values if column.nullable else values
+
+
+def _constrained(table: Table, parsed, unique) -> set[str]:
+    """Columns a CHECK, a unique key (or its predicate) or soft delete name."""
+    named = {SOFT_DELETE_COLUMN} & set(table.columns)
+    for _, node in parsed:
+        named |= checks.columns_of(node)
+    for key in unique:
+        named |= set(key.columns)
+        if key.where is not None:
+            named |= checks.columns_of(key.where)
+    return named
 
 
 # Primary keys are not drawn: a graph numbers its rows, which makes keys

@@ -95,7 +95,7 @@ class _Drawing:
         self.seen: dict[str, set] = {}
 
     def add_row(self, draw, plan: TablePlan) -> None:
-        row = dict(draw(plan.values))
+        row = {**plan.constants, **draw(plan.values)}
         serial = next(self.serial)
         for column in plan.serial_keys:
             row[column] = _serial_value(plan, column, serial)
