@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -229,11 +229,13 @@ def render_script(
     """The graph and the actions as a psql script, inside one transaction.
 
     Pasted into psql on a fresh database of the same schema it replays
-    the example (``\\set ON_ERROR_STOP`` off, the default, lets it run on
-    past a failing action); the final ROLLBACK leaves that database as it
-    was. With ``anti_joins`` it ends by listing dangling references.
+    the example. ON_ERROR_ROLLBACK undoes only a failing statement, as the
+    savepoint around each action did in the test, so the actions after a
+    refused delete run as they did there; the final ROLLBACK leaves the
+    database as it was. With ``anti_joins`` it ends by listing dangling
+    references.
     """
-    lines = ["BEGIN;"]
+    lines = ["\\set ON_ERROR_ROLLBACK on", "BEGIN;"]
     lines += [s.as_string(conn) + ";" for s in insertion_plan(graph, catalog)]
     lines += [a.as_string(conn) + ";" for a in actions]
     if anti_joins:
@@ -327,6 +329,3 @@ def _row_diff(table: str, key: Key, want: Row | None, got: Row | None):
         if want.get(c) != got.get(c)
     ]
 
-
-def count_rows(state: Mapping[str, Mapping]) -> int:
-    return sum(len(rows) for rows in state.values())
