@@ -49,7 +49,8 @@ def ensure_environment() -> None:
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python3 run.py {{{'|'.join(COMMANDS)}}} [pytest args]", file=sys.stderr)
+        choices = "|".join(COMMANDS)
+        print(f"usage: python3 run.py {{{choices}}} [pytest args]", file=sys.stderr)
         return 2
     if sys.version_info < (3, 11):
         print("run.py: Python 3.11 or newer is needed", file=sys.stderr)
@@ -57,7 +58,7 @@ def main(argv: list[str]) -> int:
     try:
         ensure_environment()
     except subprocess.CalledProcessError as error:
-        print(f"run.py: set-up failed ({error}); see pip's output above", file=sys.stderr)
+        print(f"run.py: set-up failed ({error}); see pip's output", file=sys.stderr)
         return 3
     command = [str(venv_python()), *COMMANDS[argv[0]], *argv[1:]]
     os.chdir(ROOT)

@@ -83,7 +83,8 @@ def bare_round(bindir: Path, found, workers: int) -> dict[str, float]:
         shutil.chown(tmp, user)
     port = str(local.port_for.select_random())
     data = str(tmp / "data")
-    psql = [str(bindir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", port, "-U", "postgres"]
+    psql = [str(bindir / "psql"), "-X", "-q", "-h", "127.0.0.1", "-p", port]
+    psql += ["-U", "postgres"]
     clock = Clock()
     try:
         _run([str(bindir / "initdb"), "-D", data, "-U", "postgres", "-A", "trust",
@@ -102,8 +103,8 @@ def bare_round(bindir: Path, found, workers: int) -> dict[str, float]:
                   f"CREATE DATABASE bench_gw{n} TEMPLATE bench_template"])
         clock.lap("clone per worker", divide=workers)
     finally:
-        subprocess.run(_as_user([str(bindir / "pg_ctl"), "stop", "-D", data, "-m", "f"]),
-                       cwd="/", capture_output=True, check=False)
+        stop = [str(bindir / "pg_ctl"), "stop", "-D", data, "-m", "f"]
+        subprocess.run(_as_user(stop), cwd="/", capture_output=True, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
     return clock.figures
 

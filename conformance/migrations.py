@@ -50,7 +50,9 @@ def discover(path: Path | str) -> list[Migration]:
     """The migrations at ``path`` in version order, every file checked."""
     path = Path(path)
     if not path.exists():
-        raise MigrationError(f"{path}: migrations path does not exist; pass --migrations")
+        raise MigrationError(
+            f"{path}: migrations path does not exist; pass --migrations"
+        )
     if path.is_file():
         migrations = [Migration(1, path.stem, path, None)]
     else:
@@ -83,7 +85,7 @@ def _golang(files: list[Path]) -> list[Migration]:
     for file in files:
         match = GOLANG.match(file.name)
         if not match:
-            raise _version_error(file, "000001_name.up.sql (the directory is golang-migrate style)")
+            raise _version_error(file, "000001_name.up.sql (golang-migrate style)")
         side = ups if match[3] == "up" else downs
         version = int(match[1])
         if version in side:
@@ -93,7 +95,8 @@ def _golang(files: list[Path]) -> list[Migration]:
         if version not in ups:
             raise MigrationError(f"{down}: no matching .up.sql for version {version}")
     return [
-        Migration(v, GOLANG.match(up.name)[2], up, downs.get(v)) for v, up in ups.items()
+        Migration(v, GOLANG.match(up.name)[2], up, downs.get(v))
+        for v, up in ups.items()
     ]
 
 
@@ -107,7 +110,10 @@ def _plain(files: list[Path]) -> list[Migration]:
         if version in seen:
             raise _duplicate(version, seen[version], file)
         seen[version] = file
-    return [Migration(v, PLAIN.match(f.name)[2] or f.stem, f, None) for v, f in seen.items()]
+    return [
+        Migration(v, PLAIN.match(f.name)[2] or f.stem, f, None)
+        for v, f in seen.items()
+    ]
 
 
 def _duplicate(version: int, first: Path, second: Path) -> MigrationError:
@@ -194,7 +200,9 @@ def apply_down(
         if migration.version not in done or migration.version <= to:
             continue
         if migration.down is None:
-            raise MigrationError(f"{migration.up}: no .down.sql to revert version {migration.version}")
+            raise MigrationError(
+                f"{migration.up}: no .down.sql to revert version {migration.version}"
+            )
         done.discard(migration.version)
         _apply_file(conn, migration.down, done)
         reverted.append(migration.version)
@@ -213,7 +221,9 @@ def _apply_file(conn: psycopg.Connection, path: Path, record: set[int]) -> None:
         raise MigrationError(_locate(conn, path, text, error)) from None
 
 
-def _locate(conn: psycopg.Connection, path: Path, text: str, error: psycopg.Error) -> str:
+def _locate(
+    conn: psycopg.Connection, path: Path, text: str, error: psycopg.Error
+) -> str:
     diag = error.diag
     message = diag.message_primary or str(error).splitlines()[0]
     code = f" (SQLSTATE {diag.sqlstate})" if diag.sqlstate else ""

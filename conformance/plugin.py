@@ -47,6 +47,7 @@ class Harness:
     own_url: str | None = None
     owner_pid: int = field(default_factory=os.getpid)
     closed: bool = False
+    previous_handlers: dict = field(default_factory=dict)
 
     def boot(self) -> None:
         """Every one-line error of the set-up surfaces here, as a UsageError."""
@@ -57,7 +58,8 @@ class Harness:
         try:
             self.launched = launch(self.settings)
         except Unavailable as error:
-            raise pytest.UsageError(f"--postgres={self.settings.postgres}: {error}") from None
+            mode = self.settings.postgres
+            raise pytest.UsageError(f"--postgres={mode}: {error}") from None
         self.databases = Databases(self.launched.server.url)
         try:
             self.databases.create_template(self.found)
@@ -136,8 +138,9 @@ def pytest_configure(config: pytest.Config) -> None:
     harness = Harness(settings)
     config.stash[HARNESS] = harness
     atexit.register(harness.close)
-    for sig in FORWARDED_SIGNALS:
-        signal.signal(sig, _interrupt)
+    harness.previous_handlers = {
+        sig: signal.signal(sig, _interrupt) for sig in FORWARDED_SIGNALS
+    }
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistController(harness), "conformance-xdist")
     harness.boot()
@@ -159,8 +162,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     for failure in harness.close():
         # Reported, not raised: the run's own outcome matters more.
         print(f"conformance: could not drop database {failure}")
-    for sig in FORWARDED_SIGNALS:
-        signal.signal(sig, signal.SIG_DFL)
+    for sig, handler in harness.previous_handlers.items():
+        signal.signal(sig, handler)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -170,7 +173,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [*lines, f"conformance: hypothesis profile {profile}"]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """Mark each test with its family, from its directory under tests/."""
     tests = config.rootpath / "tests"
     for item in items:

@@ -33,6 +33,7 @@ from conformance.settings import Settings
 
 PREFIX = "conformance-pg-"
 SERVICE_USER = "conformance-pg"  # created only when no ``postgres`` user exists
+NOLOGIN = "/usr/sbin/nologin"
 BINARIES = ("pg_ctl", "initdb", "postgres")
 # Durability buys nothing for a throwaway cluster; loopback only.
 SERVER_OPTIONS = (
@@ -104,7 +105,7 @@ def service_user() -> str | None:
 
 def _create_user(name: str) -> None:
     done = subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+        ["useradd", "--system", "--no-create-home", "--shell", NOLOGIN, name],
         capture_output=True,
         text=True,
         check=False,
@@ -187,7 +188,7 @@ def boot(bindir: Path, provider: str, detail: str) -> Server:
     reap_stale()
     user = service_user()
     if user and not shutil.which("runuser"):
-        raise Unavailable("running as root needs runuser (util-linux) to drop privileges")
+        raise Unavailable("running as root needs runuser (util-linux) to drop root")
     if user and not can_execute(user, bindir):
         raise Unavailable(
             f"user {user} cannot execute {bindir}/pg_ctl (a parent directory "

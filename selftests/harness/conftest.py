@@ -113,7 +113,8 @@ def write_project(root: Path) -> Path:
     (sql / "000001_items.down.sql").write_text("DROP TABLE items;\n")
     for family, body in (("schema", SCHEMA_TEST), ("cascade", CASCADE_TEST)):
         (root / "tests" / family).mkdir(parents=True)
-        (root / "tests" / family / f"test_{family}.py").write_text(textwrap.dedent(body))
+        test_file = root / "tests" / family / f"test_{family}.py"
+        test_file.write_text(textwrap.dedent(body))
     return root
 
 

@@ -38,7 +38,8 @@ def test_unreachable_url(project, run_tmp):
 
     run = project.run(f"--postgres-url={url}")
 
-    assert "--postgres=auto: cannot connect to postgresql://postgres@" in error_line(run)
+    expected = "--postgres=auto: cannot connect to postgresql://postgres@"
+    assert expected in error_line(run)
 
 
 def test_url_mode_without_url(project):

@@ -58,7 +58,8 @@ def test_plain_numbered_layout(tmp_path):
 
     found = discover(root)
 
-    assert [(m.version, m.name) for m in found] == [(1, "first"), (2, "second"), (3, "3")]
+    versions = [(m.version, m.name) for m in found]
+    assert versions == [(1, "first"), (2, "second"), (3, "3")]
 
 
 def test_single_file_is_one_migration(tmp_path):

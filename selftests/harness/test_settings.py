@@ -28,8 +28,9 @@ class FakeConfig:
 
 @pytest.fixture(autouse=True)
 def quiet_env(monkeypatch):
-    for name in ("CONFORMANCE_POSTGRES", "CONFORMANCE_POSTGRES_IMAGE", "LOCAL_PG_IMAGE"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("POSTGRES", "POSTGRES_IMAGE"):
+        monkeypatch.delenv(f"CONFORMANCE_{name}", raising=False)
+    monkeypatch.delenv("LOCAL_PG_IMAGE", raising=False)
 
 
 def test_defaults():

@@ -22,7 +22,8 @@ def conformance_databases(url: str) -> set[str]:
 def test_local_with_workers(project, tmp_path):
     urls = tmp_path / "urls"
 
-    run = project.run("--postgres=local", "-n", "2", env=project.env(SELFTEST_URLS=str(urls)))
+    env = project.env(SELFTEST_URLS=str(urls))
+    run = project.run("--postgres=local", "-n", "2", env=env)
 
     assert run.returncode == 0, run.output
     assert "provider local, PostgreSQL" in run.header("provider")
@@ -70,7 +71,9 @@ def test_auto_says_why_it_skipped_each_provider(project, run_tmp):
 
 
 def test_ci_profile_is_selected_with_hypothesis_own_flag(project):
-    run = project.run("--postgres=local", "--hypothesis-profile", "ci", "-p", "no:xdist")
+    run = project.run(
+        "--postgres=local", "--hypothesis-profile", "ci", "-p", "no:xdist"
+    )
 
     assert run.returncode == 0, run.output
     assert run.header("hypothesis profile") == "conformance: hypothesis profile ci"
@@ -94,7 +97,8 @@ def test_docker_through_testcontainers(project):
     assert "provider docker, PostgreSQL 15" in run.header("provider")
     client = docker.from_env()
     try:
-        left = client.containers.list(all=True, filters={"label": docker_provider.LABEL})
+        mine = {"label": docker_provider.LABEL}
+        left = client.containers.list(all=True, filters=mine)
     finally:
         client.close()
     assert left == [], f"containers left behind: {[c.name for c in left]}"
