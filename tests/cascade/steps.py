@@ -187,7 +187,7 @@ def _soft_delete(catalog, contract):
 
 def _soft_unique(catalog, contract):
     return [t for t in _soft_delete(catalog, contract)
-            if live_keys(catalog.tables[t])]
+            if soft_unique_keys(catalog.tables[t], contract)]
 
 
 def _registered(catalog, contract):
@@ -202,7 +202,15 @@ CONTRACT_TABLE_SETS = {
 }
 
 
-def live_keys(table):
-    """Unique indexes that hold among live rows only."""
+def soft_unique_keys(table, contract):
+    """The unique keys of a soft-deletable table, primary key aside.
+
+    Each must hold among live rows only; a full one (a mutant, or a
+    schema that forgot the predicate) refuses to re-add a removed row and
+    fails the property. A contract exception to soft-delete-unique-partial
+    exempts a key.
+    """
     return [ix for ix in table.indexes
-            if ix.unique and ix.where and "deleted_at" in ix.where]
+            if ix.unique and ix.constraint != "p"
+            and not contract.exception_for("soft-delete-unique-partial",
+                                           table.name, ix.name)]
