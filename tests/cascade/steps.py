@@ -52,6 +52,34 @@ def _evaluate(conn, table: str, constraint: CheckConstraint, row: dict):
         return cur.fetchone()[0]
 
 
+def server_default(conn: psycopg.Connection, catalog: Catalog):
+    """The oracle's SET DEFAULT values, as the server computes them.
+
+    Evaluated once per column and example; a volatile default (a fresh
+    uuid) would differ from the one the action writes: known gap, and no
+    V1 key is SET DEFAULT.
+    """
+    cache: dict = {}
+
+    def default_of(table: str, column: str):
+        if (table, column) not in cache:
+            col = catalog.tables[table].columns[column]
+            cache[table, column] = _default_value(conn, col)
+        return cache[table, column]
+
+    return default_of
+
+
+def _default_value(conn, column):
+    if column.default is None:
+        return None
+    query = sql.SQL("SELECT to_jsonb(({})::{})").format(
+        sql.SQL(column.default), sql.SQL(column.type))
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(query)
+        return cur.fetchone()[0]
+
+
 def attempt(conn: psycopg.Connection, statement: sql.Composable):
     """Run ``statement`` in a savepoint; the error it raised, or None.
 
@@ -86,7 +114,8 @@ def delete_row(conn, catalog: Catalog, contract, table: str, key: g.Key,
     target = g.text_key(key)
     outcome = predict(before, catalog, table, target,
                       action_of=action_of(contract),
-                      check=server_check(conn))
+                      check=server_check(conn),
+                      default_of=server_default(conn, catalog))
     statement = g.delete_statement(catalog.tables[table], key)
     error = attempt(conn, statement)
     after = g.snapshot(conn, catalog)
