@@ -329,3 +329,7 @@ def _row_diff(table: str, key: Key, want: Row | None, got: Row | None):
         if want.get(c) != got.get(c)
     ]
 
+
+
+def count_rows(state: State) -> int:
+    return sum(len(rows) for rows in state.values())

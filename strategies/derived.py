@@ -222,6 +222,10 @@ def _suffixed(table, entry, unique, domains, fk_columns) -> list[str]:
     ]
 
 
+class Uninsertable(StrategyError):
+    """No insertion order exists: a schema defect, not a strategy's."""
+
+
 # --- order of the tables --------------------------------------------------------
 
 
@@ -257,7 +261,7 @@ def _break_cycle(catalog: Catalog, remaining, late: set[str]) -> str:
         if all(_nullable(table, fk) for fk in blocking):
             late.update(fk.name for fk in blocking)
             return name
-    raise StrategyError(
+    raise Uninsertable(
         f"tables {', '.join(remaining)} reference each other through NOT "
         "NULL, non-deferrable keys: no row of them can be inserted "
         "(rule fk-cycle-insertable)"

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from conformance import graph as g
 from conformance.database import rolled_back
-from steps import attempt, delete_row, holds, over, report
-from strategies.graphs import graphs
+from steps import attempt, delete_row, graph_of, holds, over, report
 
 
 @over("all")
@@ -18,10 +17,11 @@ from strategies.graphs import graphs
 def test_delete_exact(table, catalog, contract, db_connection,
                       record_findings):
     conn = db_connection
+    drawn = graph_of(catalog, table)
 
     @given(st.data())
     def delete_one(data):
-        graph = data.draw(graphs(catalog, focus=table), label="graph")
+        graph = data.draw(drawn, label="graph")
         assume(graph.keys(table))
         key = data.draw(st.sampled_from(graph.keys(table)), label="key")
 
@@ -41,10 +41,11 @@ def test_delete_exact(table, catalog, contract, db_connection,
 @pytest.mark.rule("no-dangling")
 def test_no_dangling(catalog, contract, db_connection, record_findings):
     conn = db_connection
+    drawn = graph_of(catalog)
 
     @given(st.data())
     def delete_some(data):
-        graph = data.draw(graphs(catalog), label="graph")
+        graph = data.draw(drawn, label="graph")
         rows = [(t, k) for t in graph.tables() for k in graph.keys(t)]
         picks = data.draw(st.lists(st.sampled_from(rows), min_size=1,
                                    max_size=3, unique=True), label="deletes")

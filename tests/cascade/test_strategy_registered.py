@@ -1,5 +1,6 @@
 """Every table of the contract has a strategy entry, and every table's
-entry (or catalog-derived default) can actually draw rows."""
+entry (or catalog-derived default) can draw its values: a type without a
+builder or a CHECK the default cannot read needs an override."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from conformance.findings import Finding
 from steps import over
 from strategies.columns import StrategyError
+from strategies.derived import Uninsertable
 from strategies.graphs import plan_for
 from strategies.registry import guard_message, unregistered
 
@@ -20,6 +22,8 @@ def test_strategy_registered(table, catalog, contract, record_findings):
         problems.append(guard_message(table))
     try:
         plan_for(catalog, [table] + _parents(catalog, table))
+    except Uninsertable:
+        pass  # no insertion order: rule fk-cycle-insertable says so
     except StrategyError as error:
         problems.append(str(error))
 
