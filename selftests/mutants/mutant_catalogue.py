@@ -196,7 +196,7 @@ STATIC = [
         CREATE INDEX users_home_room_id_idx ON users (home_room_id);
         ALTER TABLE rooms ALTER COLUMN created_by SET NOT NULL;
         """,
-        {"fk-cycle-insertable", "fk-set-null-nullable", "missing-fk"},
+        {"fk-cycle-insertable", "fk-set-null-nullable"},
         why="users -> rooms -> users, every key NOT NULL and immediate",
     ),
 ]
