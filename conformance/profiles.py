@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 DEFAULT = "dev"
@@ -38,6 +38,15 @@ def register(example_db: Path | str | None = None) -> None:
         "ci", max_examples=200, derandomize=True, print_blob=True, **common
     )
     settings.register_profile("nightly", max_examples=20_000, **common, **database)
+    # For judging mutant schemas: the same examples every time, and no
+    # shrinking, since only whether a property fails matters there.
+    settings.register_profile(
+        "mutation",
+        max_examples=20,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        **common,
+    )
 
 
 register()

@@ -47,7 +47,10 @@ def prepare(workdir: Path, sql: str = "", contract: str = "") -> tuple[Path, Pat
     return migrations, contract_path
 
 
-def run_suite(pg_url: str, workdir: Path, migrations: Path, contract: Path) -> SuiteRun:
+def run_suite(
+    pg_url: str, workdir: Path, migrations: Path, contract: Path,
+    profile: str = "mutation",
+) -> SuiteRun:
     """The conformance suite, as a user runs it, against a server we own."""
     report = workdir / "report.json"
     command = [
@@ -55,7 +58,7 @@ def run_suite(pg_url: str, workdir: Path, migrations: Path, contract: Path) -> S
         "--postgres=url", f"--postgres-url={pg_url}",
         f"--migrations={migrations}", f"--contract={contract}",
         f"--conformance-report={report}",
-        "--hypothesis-profile=dev", "--hypothesis-seed=0",
+        f"--hypothesis-profile={profile}",
     ]
     env = dict(os.environ, CONFORMANCE_HYPOTHESIS_DB=str(workdir / "examples"))
     done = subprocess.run(
