@@ -57,7 +57,7 @@ def test_every_rule_has_a_mutant():
 
     assert cascade_rule_ids(), "no rule marker found under tests/cascade"
     assert every_rule - exercised == set(), (
-        "rules no mutant exercises; add one to selftests/mutants/catalogue.py"
+        "rules no mutant exercises; add one to selftests/mutants/mutant_catalogue.py"
     )
 
 

@@ -19,7 +19,7 @@ from conformance.contract import SOFT_DELETE_COLUMN
 from conformance.findings import Finding
 from conformance.oracle import DELETED, FAILS, Outcome, predict
 from strategies.derived import Uninsertable
-from strategies.graphs import graphs
+from strategies.graphs import graphs, keyed_tables
 
 _IMMEDIATE = sql.SQL("SET CONSTRAINTS ALL IMMEDIATE")
 
@@ -226,7 +226,7 @@ def over(kind: str):
 
 
 def _all(catalog, contract):
-    return sorted(catalog.tables)
+    return keyed_tables(catalog)
 
 
 def _soft_delete(catalog, contract):
