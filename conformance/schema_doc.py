@@ -13,10 +13,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conformance.catalog import Catalog, ForeignKey, Table, reflect
 from conformance.contract import Contract, ContractError
+from conformance.database import Databases, with_dbname
+from conformance.migrations import MigrationError, discover
+from conformance.providers import Unavailable, launch
+from conformance.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "SCHEMA.md"
@@ -162,8 +168,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m conformance.schema_doc",
         description="Render docs/SCHEMA.md from a migrated database.",
     )
-    p.add_argument("--url", required=True,
-                   help="database with the migrations applied")
+    p.add_argument("--url", default=None,
+                   help="database with the migrations applied (default: "
+                        "start a server as the suite does and migrate "
+                        "fixtures/sql into it)")
     p.add_argument("--contract", type=Path, default=DEFAULT_CONTRACT,
                    help="contract with the reasons (default: %(default)s)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT,
@@ -173,9 +181,36 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+@contextmanager
+def _migrated_database(url: str | None) -> Iterator[str]:
+    """``url`` itself, or a template the harness builds from fixtures/sql."""
+    if url:
+        yield url
+        return
+    root = Path(__file__).resolve().parents[1]
+    settings = Settings(
+        postgres="auto", postgres_url=None, postgres_bin=None,
+        postgres_image="postgres:15", migrations=root / "fixtures" / "sql",
+        hypothesis_db=None, rootdir=root,
+    )
+    server = launch(settings).server
+    databases = Databases(server.url)
+    try:
+        databases.create_template(discover(settings.migrations))
+        yield with_dbname(server.url, databases.template)
+    finally:
+        databases.drop_all()
+        server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    catalog = reflect(args.url)
+    try:
+        with _migrated_database(args.url) as url:
+            catalog = reflect(url)
+    except (Unavailable, MigrationError) as error:
+        print(f"schema_doc: {error}", file=sys.stderr)
+        return 2
     try:
         contract = load_contract(args.contract, catalog)
     except ContractError as error:
@@ -191,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(
         f"schema_doc: {args.out} is stale; run python -m "
-        "conformance.schema_doc --url URL and commit the result",
+        "conformance.schema_doc and commit the result",
         file=sys.stderr,
     )
     return 1
