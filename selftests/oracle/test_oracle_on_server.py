@@ -8,15 +8,11 @@ with the server wherever it does not.
 
 from __future__ import annotations
 
-import secrets
-
 import psycopg
 import pytest
-from psycopg import sql
 
 from conformance import graph as g
 from conformance.catalog import reflect
-from conformance.database import with_dbname
 from conformance.oracle import DELETED, FAILS, ORDER_DEPENDENT, predict
 
 CHILD = "CREATE TABLE c (id int PRIMARY KEY, p int REFERENCES p ON DELETE CASCADE)"
@@ -32,21 +28,6 @@ def _schema(first: str, second: str, g_parent: str) -> list[str]:
         "INSERT INTO p VALUES (1)", "INSERT INTO c VALUES (1, 1)",
         "INSERT INTO x VALUES (1, 1)", "INSERT INTO g VALUES (1, 1, 1)",
     ]
-
-
-@pytest.fixture
-def scratch(pg_url):
-    """A database of its own, dropped afterwards."""
-    name = f"oracle_{secrets.token_hex(4)}"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        with psycopg.connect(with_dbname(pg_url, name), autocommit=True) as conn:
-            yield conn
-    finally:
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
-                sql.Identifier(name)))
 
 
 def _run(conn, statements) -> tuple[str, str]:
