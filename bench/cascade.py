@@ -26,16 +26,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "cascade")]
+sys.path.insert(0, str(ROOT))
 
 from conformance import graph as g  # noqa: E402
+from conformance.cascade import delete_row  # noqa: E402
 from conformance.catalog import reflect  # noqa: E402
 from conformance.contract import Contract  # noqa: E402
 from conformance.database import Databases, rolled_back  # noqa: E402
 from conformance.migrations import discover  # noqa: E402
 from conformance.providers import launch  # noqa: E402
 from conformance.settings import Settings  # noqa: E402
-from steps import delete_row  # noqa: E402
 from strategies.graphs import graphs  # noqa: E402
 from strategies.registry import load_default_entries  # noqa: E402
 

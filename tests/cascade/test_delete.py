@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from conformance import graph as g
 from conformance.database import rolled_back
-from steps import attempt, delete_row, graph_of, holds, over, report
+from conformance.cascade import attempt, delete_row, graph_of, holds, over, report
 
 
 @over("all")

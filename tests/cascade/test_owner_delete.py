@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conformance import graph as g
 from conformance.contract import OWNERSHIP
 from conformance.database import rolled_back
-from steps import attempt, graph_of, holds, report
+from conformance.cascade import attempt, graph_of, holds, report
 
 # Enough passes for any chain of RESTRICTs a graph of tens of rows holds.
 MAX_PASSES = 10

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 
 from conformance import graph as g
 from conformance.database import rolled_back
-from steps import (
+from conformance.cascade import (
     attempt,
     graph_of,
     holds,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.findings import Finding
-from steps import over
+from conformance.cascade import over
 from strategies.columns import StrategyError
 from strategies.derived import Uninsertable
 from strategies.graphs import plan_for
