@@ -51,7 +51,8 @@ def discover(path: Path | str) -> list[Migration]:
     path = Path(path)
     if not path.exists():
         raise MigrationError(
-            f"{path}: migrations path does not exist; pass --migrations"
+            f"{path}: migrations path does not exist; check --migrations "
+            "(or CONFORMANCE_MIGRATIONS, ini conformance_migrations)"
         )
     if path.is_file():
         migrations = [Migration(1, path.stem, path, None)]

@@ -27,7 +27,7 @@ import pytest
 from conformance import migrations, profiles
 from conformance.database import Databases, rolled_back
 from conformance.providers import Launch, Unavailable, launch
-from conformance.settings import Settings, add_options, resolve
+from conformance.settings import Settings, resolve
 
 SETTINGS = pytest.StashKey[Settings]()
 HARNESS = pytest.StashKey["Harness"]()
@@ -122,10 +122,6 @@ def _needs_server(config: pytest.Config) -> bool:
 
 
 # -- hooks --------------------------------------------------------------------
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)

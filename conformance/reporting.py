@@ -37,7 +37,8 @@ CATALOG = pytest.StashKey[Catalog]()
 
 # --- options ----------------------------------------------------------------
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def add_options(parser: pytest.Parser) -> None:
+    """Registered by conformance.options, through the pytest11 entry point."""
     group = parser.getgroup("conformance", "schema conformance harness")
     group.addoption(
         "--contract", dest="contract", default=None, metavar="PATH|none",

@@ -66,3 +66,16 @@ def test_bad_migrations_dir_stops_before_a_server_starts(project):
 
     assert "version 1 is also used by" in error_line(run)
     assert "conformance: provider" not in run.output
+
+
+def test_path_option_outside_the_project_with_a_space(project, tmp_path):
+    # pytest must know --migrations before it picks the rootdir, or it
+    # reads the path as a test path and never loads the suite's conftest.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+
+    run = project.run("--migrations", str(outside), "--contract", "none")
+
+    assert error_line(run) == (
+        f"ERROR: {outside}: no .sql files in the migrations directory"
+    )

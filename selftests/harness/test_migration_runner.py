@@ -109,7 +109,7 @@ def test_empty_directory(tmp_path):
 
 
 def test_missing_path(tmp_path):
-    with pytest.raises(MigrationError, match="does not exist; pass --migrations"):
+    with pytest.raises(MigrationError, match="does not exist; check --migrations"):
         discover(tmp_path / "nowhere")
 
 
