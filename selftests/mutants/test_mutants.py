@@ -97,14 +97,14 @@ def test_failure_prints_a_shrunk_script_that_replays(pg_url, tmp_path):
 
     # Shrunk: one user, one track, one like, the delete, the anti-joins.
     assert script.count("INSERT INTO") <= 4, script
-    replayed = _psql(fresh_database(pg_url, migrations), script)
-    assert "track_likes_user_id_fkey | 1" in replayed, replayed
-
-
-def fresh_database(pg_url: str, migrations: Path) -> str:
     databases = Databases(pg_url)
-    databases.create_template(discover(migrations))
-    return with_dbname(pg_url, databases.template)
+    try:
+        databases.create_template(discover(migrations))
+        fresh = with_dbname(pg_url, databases.template)
+        replayed = _psql(fresh, script)
+    finally:
+        databases.drop_all()
+    assert "track_likes_user_id_fkey | 1" in replayed, replayed
 
 
 def _psql(url: str, script: str) -> str:
